@@ -1,5 +1,5 @@
-export class Hello {
-  public sayHello() {
-    return 'hello, world!';
-  }
-}
+export * from './event-driven-microservice';
+export * from './event-store';
+export * from './event-source';
+export * from './source-mappers';
+export * from './handler';
