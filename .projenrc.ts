@@ -1,8 +1,9 @@
 import { awscdk, javascript, JsonFile } from 'projen';
 
-// Minimum aws-cdk-lib: cdk-nag 3 and the `Validations` API (used to acknowledge
-// findings inside the library) need >= 2.257; 2.278 validates templates at synth.
-const CDK_VERSION = '2.278.0';
+// Minimum aws-cdk-lib, and the version we test with in TypeScript and Python: cdk-nag 3 and the
+// `Validations` API (used to acknowledge findings inside the library) need >= 2.257, and 2.275
+// is the newest release published to both npm and PyPI as seen from our machines.
+const CDK_VERSION = '2.275.0';
 
 const project = new awscdk.AwsCdkConstructLibrary({
   name: 'cdk-event-driven-microservice',

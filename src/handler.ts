@@ -7,12 +7,12 @@ export interface HandlerProps {
   /**
    * Your handler's code. Without it the construct deploys its built-in handler for the role
    * (`lambda-templates/`), which implements the runtime contract of the README.
-   * @default - the built-in handler for this role, on Node.js 26 (the newest Lambda runtime)
+   * @default - the built-in handler for this role, on the newest Node.js runtime aws-cdk-lib knows
    */
   readonly code?: lambda.Code;
   /**
    * Runtime of your code. Required with `code`, not allowed without it.
-   * @default - nodejs26.x for the built-in handler
+   * @default - the newest Node.js runtime aws-cdk-lib knows (22 or later), for the built-in handler
    */
   readonly runtime?: lambda.Runtime;
   /**

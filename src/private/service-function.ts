@@ -12,6 +12,14 @@ import { acknowledgeNag } from './nag';
 import { runtimeDeprecationDate } from './runtimes';
 import { requireValue, validateDurationRange, validateIntegerRange, show } from './validation';
 
+/**
+ * The built-in handlers run on the newest Node.js runtime that the installed aws-cdk-lib knows
+ * (they are bundled for Node.js 22 and later), so a newer aws-cdk-lib moves them forward.
+ */
+const BUILT_IN_RUNTIME: lambda.Runtime = ['NODEJS_26_X', 'NODEJS_24_X', 'NODEJS_22_X']
+  .map((name) => (lambda.Runtime as unknown as Record<string, lambda.Runtime | undefined>)[name])
+  .find((runtime): runtime is lambda.Runtime => runtime !== undefined)!;
+
 /** Where the built-in handlers are bundled to at build time (shipped in the npm package). */
 const ASSETS_DIR = path.join(__dirname, '..', '..', 'assets', 'handlers');
 
@@ -124,7 +132,7 @@ function resolveCode(prop: string, builtInHandler: string, props: HandlerProps):
     if (value !== undefined) {
       throw new Error(
         `${prop}.${field} is only used together with ${prop}.code, got ${field} ${show(value)} without code: ` +
-        `give code, or drop ${field} to use the built-in handler (nodejs26.x)`,
+        `give code, or drop ${field} to use the built-in handler (${BUILT_IN_RUNTIME.name})`,
       );
     }
   }
@@ -132,7 +140,7 @@ function resolveCode(prop: string, builtInHandler: string, props: HandlerProps):
   if (!fs.existsSync(path.join(assetDir, 'index.js'))) {
     throw new Error(`The built-in ${builtInHandler} is missing from ${assetDir}: run 'npx projen bundle' (a packaging error if you installed from npm)`);
   }
-  return { code: lambda.Code.fromAsset(assetDir), runtime: lambda.Runtime.NODEJS_26_X, handler: 'index.handler' };
+  return { code: lambda.Code.fromAsset(assetDir), runtime: BUILT_IN_RUNTIME, handler: 'index.handler' };
 }
 
 function validateHandlerProps(prop: string, props: HandlerProps): void {
