@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: installs what it needs (Node 22, npm packages, the
+# Python venv with moto and cfn-lint), then
+#   1. bundles the Lambda templates and runs jest (unit, nag, cfn-lint, runtime tests on moto)
+#      and eslint (`projen test`),
+#   2. compiles the jsii library and generates API.md,
+#   3. builds the Python package and synthesizes the Python example with it.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+. scripts/env.sh
+echo "node $(node --version), npm $(npm --version), $("$PROJECT_VENV/bin/python" --version)"
+
+mkdir -p test-reports
+npx projen test -- --json --outputFile=test-reports/jest.json
+npx projen compile
+npx projen docgen
+bash scripts/test-python-package.sh
+
+jest_passed=$(node -p "require('./test-reports/jest.json').numPassedTests")
+jest_failed=$(node -p "require('./test-reports/jest.json').numFailedTests")
+echo "all: $((jest_passed + 4)) passed, $jest_failed failed"
