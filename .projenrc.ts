@@ -61,7 +61,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
       maxWorkers: 2,
     },
   },
-  gitignore: ['/test/.readme-example-*', '/.venv-python-example/', '/assets/', '/.venv/', '/.tools/', 'cdk.out/', '/bench-results/', '__pycache__/', '/examples/python/.venv/'],
+  gitignore: ['.readme-example-*.ts', '/.venv-python-example/', '/assets/', '/.venv/', '/.tools/', 'cdk.out/', '/bench-results/', '__pycache__/', '/examples/python/.venv/'],
 });
 
 for (const pattern of ['/lambda-templates/', '/examples/', '/scripts/', '/bench/', '/.ci/', '/.venv/', '/.tools/', 'cdk.out/']) {
