@@ -53,6 +53,12 @@ export interface EventDrivenMicroserviceProps {
    */
   readonly deadLetterQueueEnabled?: boolean;
   /**
+   * Receives of a message before an SQS source queue moves it to its dead-letter queue
+   * (1 to 1000); applies to SQS source queues defined in the same stack.
+   * @default 3
+   */
+  readonly deadLetterMaxReceiveCount?: number;
+  /**
    * VPC for the service's functions.
    * @default - functions run outside a VPC
    */
@@ -144,6 +150,7 @@ export class EventDrivenMicroservice extends Construct {
       eventSources: props.eventSources,
       serviceName: props.serviceName,
       deadLetterQueueEnabled: dlqEnabled,
+      deadLetterMaxReceiveCount: props.deadLetterMaxReceiveCount,
     });
 
     Tags.of(this).add('service', props.serviceName);

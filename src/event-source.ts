@@ -1,9 +1,16 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { EventSourceContext } from './private/event-source-context';
-import { validateDurationRange, validateIntegerRange, show } from './private/validation';
+import { EventSourceContext, SourceBinder } from './private/event-source-context';
+import { EventBridgeBinder } from './private/sources/eventbridge';
+import { SnsBinder } from './private/sources/sns';
+import { SqsBinder } from './private/sources/sqs';
+import { DynamoDbStreamBinder, KinesisBinder } from './private/sources/streams';
 
 /** An EventBridge rule that sends matching events to the command handler. */
 export interface EventBridgeSourceProps {
@@ -21,7 +28,7 @@ export interface EventBridgeSourceProps {
   readonly ruleName?: string;
   /**
    * Description of the rule.
-   * @default - names the service and the pattern
+   * @default - names the service
    */
   readonly description?: string;
   /**
@@ -36,83 +43,152 @@ export interface EventBridgeSourceProps {
   readonly maxEventAge?: Duration;
 }
 
+/** An SQS queue polled by the command handler. */
+export interface SqsSourceProps {
+  /**
+   * Messages per batch: 1 to 10000, over 10 only with a `maxBatchingWindow`; at most 10 for a
+   * FIFO queue.
+   * @default 10
+   */
+  readonly batchSize?: number;
+  /**
+   * How long Lambda gathers messages before invoking, 0 to 300 seconds. Not for FIFO queues.
+   * @default - no batching window
+   */
+  readonly maxBatchingWindow?: Duration;
+  /**
+   * Most concurrent invocations this source may cause, 2 to 1000.
+   * @default - no limit beyond the function's concurrency
+   */
+  readonly maxConcurrency?: number;
+  /**
+   * Whether the handler reports the failed messages of a batch, so only they are retried.
+   * @default true
+   */
+  readonly reportBatchItemFailures?: boolean;
+  /**
+   * Not supported by AWS for SQS sources (only stream sources have on-failure destinations):
+   * setting it is an error. Failed messages go to the queue's redrive policy, which the
+   * construct adds when `deadLetterQueueEnabled` and the queue is defined in your app.
+   * @default - none
+   */
+  readonly onFailure?: lambda.IEventSourceDlq;
+}
+
+/** An SNS topic the command handler subscribes to. */
+export interface SnsSourceProps {
+  /**
+   * Filter on message attributes.
+   * @default - every message
+   */
+  readonly filterPolicy?: { [attribute: string]: sns.SubscriptionFilter };
+  /**
+   * Filter on the message body (a JSON body). Cannot be combined with `filterPolicy`.
+   * @default - every message
+   */
+  readonly filterPolicyWithMessageBody?: { [attribute: string]: sns.FilterOrPolicy };
+}
+
+/** Options shared by the stream sources (Kinesis, DynamoDB Streams). */
+export interface StreamSourceProps {
+  /** Where in the stream to start reading. */
+  readonly startingPosition: lambda.StartingPosition;
+  /**
+   * Records per batch, 1 to 10000.
+   * @default 100
+   */
+  readonly batchSize?: number;
+  /**
+   * How long Lambda gathers records before invoking, 0 to 300 seconds.
+   * @default - no batching window
+   */
+  readonly maxBatchingWindow?: Duration;
+  /**
+   * Concurrent batches per shard, 1 to 10. Records of one partition key stay in order.
+   * @default 1
+   */
+  readonly parallelizationFactor?: number;
+  /**
+   * Retries of a failed batch, -1 (until the record expires) to 10000.
+   * @default 3 when failures have a destination, otherwise -1 (nothing is discarded unseen)
+   */
+  readonly retryAttempts?: number;
+  /**
+   * Oldest record sent to the function, 60 seconds to 7 days.
+   * @default - no limit (records are retried until they expire from the stream)
+   */
+  readonly maxRecordAge?: Duration;
+  /**
+   * Whether a failing batch is split in two and retried, to isolate a bad record.
+   * @default true
+   */
+  readonly bisectBatchOnError?: boolean;
+  /**
+   * Whether the handler reports the first failed record, so Lambda checkpoints before it.
+   * @default true
+   */
+  readonly reportBatchItemFailures?: boolean;
+  /**
+   * Where records that exhaust their retries are described.
+   * @default - an SQS dead-letter queue created by the construct when `deadLetterQueueEnabled`
+   */
+  readonly onFailure?: lambda.IEventSourceDlq;
+}
+
+/** A Kinesis data stream read by the command handler. */
+export interface KinesisSourceProps extends StreamSourceProps {
+  /**
+   * With `StartingPosition.AT_TIMESTAMP`, the time to start from (epoch seconds).
+   * @default - required with AT_TIMESTAMP, not allowed otherwise
+   */
+  readonly startingPositionTimestamp?: number;
+}
+
+/** The stream of another DynamoDB table, read by the command handler. */
+export interface DynamoDbStreamSourceProps extends StreamSourceProps {}
+
 /**
  * Where the service's commands come from. Build one with the static factories, e.g.
  * `EventSource.eventBridge({ eventPattern: { source: ['ecommerce.orders'] } })`.
  */
-export abstract class EventSource {
+export class EventSource {
   /** Events on an EventBridge bus that match a pattern. */
   public static eventBridge(props: EventBridgeSourceProps): EventSource {
-    return new EventBridgeEventSource(props);
+    return new EventSource('EventBridge', new EventBridgeBinder(props));
   }
 
-  /** The kind of source, e.g. `EventBridge`. */
-  public abstract readonly kind: string;
+  /** Messages of an SQS queue (standard or FIFO). */
+  public static sqs(queue: sqs.IQueue, props: SqsSourceProps = {}): EventSource {
+    return new EventSource('SQS', new SqsBinder(queue, props));
+  }
+
+  /** Messages published to an SNS topic. */
+  public static sns(topic: sns.ITopic, props: SnsSourceProps = {}): EventSource {
+    return new EventSource('SNS', new SnsBinder(topic, props));
+  }
+
+  /** Records of a Kinesis data stream. */
+  public static kinesis(stream: kinesis.IStream, props: KinesisSourceProps): EventSource {
+    return new EventSource('Kinesis', new KinesisBinder(stream, props));
+  }
+
+  /** Records of another DynamoDB table's stream (the table must have a stream). */
+  public static dynamoDbStream(table: dynamodb.ITable, props: DynamoDbStreamSourceProps): EventSource {
+    return new EventSource('DynamoDB', new DynamoDbStreamBinder(table, props));
+  }
+
+  private constructor(
+    /** The kind of source: `EventBridge`, `SQS`, `SNS`, `Kinesis` or `DynamoDB`. */
+    public readonly kind: string,
+    private readonly binder: SourceBinder,
+  ) {}
 
   /**
    * Checks the source's props, creates what it needs under `scope` and connects it to the
    * handler. Returns a readable description of the source.
    * @internal
    */
-  public abstract _bind(scope: Construct, context: EventSourceContext): string;
-}
-
-const RULE_NAME = /^[.\-_A-Za-z0-9]{1,64}$/;
-const PATTERN_FIELDS: Array<keyof events.EventPattern> = ['version', 'id', 'detailType', 'source', 'account', 'time', 'region', 'resources', 'detail'];
-
-class EventBridgeEventSource extends EventSource {
-  public readonly kind = 'EventBridge';
-
-  constructor(private readonly props: EventBridgeSourceProps) {
-    super();
-  }
-
   public _bind(scope: Construct, context: EventSourceContext): string {
-    const prop = `eventSources[${context.index}]`;
-    this.validate(prop);
-    const deadLetterQueue = context.createDeadLetterQueue(scope, 'DeadLetterQueue');
-    const rule = new events.Rule(scope, 'Rule', {
-      eventBus: this.props.eventBus,
-      eventPattern: this.props.eventPattern,
-      ruleName: this.props.ruleName,
-      description: this.props.description ?? `Commands for ${context.serviceName}`,
-    });
-    rule.addTarget(new targets.LambdaFunction(context.handler, {
-      deadLetterQueue,
-      retryAttempts: this.props.retryAttempts ?? 185,
-      maxEventAge: this.props.maxEventAge ?? Duration.hours(24),
-    }));
-    return `EventBridge: ${this.describe()}`;
-  }
-
-  private describe(): string {
-    const bus = this.props.eventBus ? `bus ${Token.isUnresolved(this.props.eventBus.eventBusName) ? this.props.eventBus.node.path : this.props.eventBus.eventBusName}` : 'default bus';
-    const pattern = this.props.eventPattern;
-    const fields = PATTERN_FIELDS
-      .filter((field) => pattern[field] !== undefined)
-      .map((field) => `${field}=${JSON.stringify(pattern[field])}`);
-    return `${bus}, ${fields.join(', ')}`;
-  }
-
-  private validate(prop: string): void {
-    const pattern = this.props.eventPattern as events.EventPattern | undefined;
-    if (!pattern || PATTERN_FIELDS.every((field) => pattern[field] === undefined)) {
-      throw new Error(
-        `${prop}.eventPattern must match on at least one of ${PATTERN_FIELDS.join(', ')} ` +
-        `(an EventBridge rule without a pattern would receive nothing), got ${show(pattern)}`,
-      );
-    }
-    for (const field of PATTERN_FIELDS) {
-      const value = pattern[field];
-      if (Array.isArray(value) && value.length === 0) {
-        throw new Error(`${prop}.eventPattern.${field} must list at least one value when given, got []`);
-      }
-    }
-    const ruleName = this.props.ruleName;
-    if (ruleName !== undefined && !Token.isUnresolved(ruleName) && !RULE_NAME.test(ruleName)) {
-      throw new Error(`${prop}.ruleName must be 1-64 characters of a-z, A-Z, 0-9, '.', '-', '_', got ${show(ruleName)}`);
-    }
-    validateIntegerRange(`${prop}.retryAttempts`, this.props.retryAttempts, 0, 185);
-    validateDurationRange(`${prop}.maxEventAge`, this.props.maxEventAge, Duration.minutes(1), Duration.hours(24));
+    return `${this.kind}: ${this.binder.bind(scope, context)}`;
   }
 }

@@ -8,10 +8,13 @@ export const DEAD_LETTER_RETENTION = Duration.days(14);
 
 /**
  * Every dead-letter queue the construct creates is made here: encrypted (SSE-SQS, which
- * EventBridge, SNS and Lambda can all send to without a key policy), SSL enforced, kept 14 days.
+ * EventBridge, SNS and Lambda can all send to without a key policy), SSL enforced, kept 14 days,
+ * FIFO when the queue it serves is FIFO.
  */
-export function createDeadLetterQueue(scope: Construct, id: string): sqs.Queue {
+export function createDeadLetterQueue(scope: Construct, id: string, options: { fifo?: boolean } = {}): sqs.Queue {
   const queue = new sqs.Queue(scope, id, {
+    // A FIFO queue's dead-letter queue must be FIFO too.
+    fifo: options.fifo || undefined,
     encryption: sqs.QueueEncryption.SQS_MANAGED,
     enforceSSL: true,
     retentionPeriod: DEAD_LETTER_RETENTION,
