@@ -4,6 +4,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { AnalyticsServiceStack } from '../examples/analytics-service';
+import { InventoryServiceStack } from '../examples/inventory-service';
 import { OrderServiceStack } from '../examples/order-service';
 import { pythonVenvBin } from './python-venv';
 
@@ -14,6 +16,8 @@ import { pythonVenvBin } from './python-venv';
  */
 const EXAMPLES: Array<[string, new (scope: App, id: string) => Stack]> = [
   ['order-service', OrderServiceStack],
+  ['inventory-service', InventoryServiceStack],
+  ['analytics-service', AnalyticsServiceStack],
 ];
 
 describe.each(EXAMPLES)('example %s', (name, StackClass) => {

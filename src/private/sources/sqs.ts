@@ -1,10 +1,11 @@
-import { Annotations, Duration, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Names, Stack, Token } from 'aws-cdk-lib';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { SqsSourceProps } from '../../event-source';
 import { EventSourceContext, SourceBinder, sourceProp } from '../event-source-context';
 import { describeResource } from '../naming';
+import { acknowledgeNag } from '../nag';
 import { requireValue, validateDurationRange, validateIntegerRange } from '../validation';
 
 /** SQS's default visibility timeout, used when the queue does not set one. */
@@ -33,6 +34,8 @@ export class SqsBinder implements SourceBinder {
       maxConcurrency: this.props.maxConcurrency,
       reportBatchItemFailures: this.props.reportBatchItemFailures ?? true,
     }));
+    acknowledgeNag(mappingOf(context, queue), 'Serverless::Serverless-LambdaEventSourceMappingDestination',
+      'SQS event source mappings have no on-failure destination in AWS; failed messages go to the queue\'s redrive policy.');
     const details = [
       `batch ${batchSize}`,
       ...(this.props.maxBatchingWindow ? [`window ${this.props.maxBatchingWindow.toHumanString()}`] : []),
@@ -82,6 +85,14 @@ export class SqsBinder implements SourceBinder {
       'failing are retried until its retention period ends and then lost');
     return 'no DLQ';
   }
+}
+
+/** The event source mapping `SqsEventSource` made for this queue on the handler. */
+function mappingOf(context: EventSourceContext, queue: sqs.IQueue): Construct {
+  const id = `SqsEventSource:${Names.nodeUniqueId(queue.node)}`;
+  const mapping = context.handler.node.tryFindChild(id);
+  if (!mapping) throw new Error(`internal: no event source mapping '${id}' on ${context.handler.node.path}`);
+  return mapping;
 }
 
 /** The queue's CloudFormation resource when the queue is defined in the same stack. */
