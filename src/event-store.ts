@@ -4,6 +4,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct, IConstruct } from 'constructs';
+import { serviceTableProps, TableDefaults } from './private/tables';
 import { validateDurationRange, validateTableName, show } from './private/validation';
 
 /** How the event store's tables are encrypted at rest. */
@@ -92,6 +93,11 @@ export interface EventStoreProps {
    */
   readonly globalSecondaryIndexes?: EventStoreIndex[];
   /**
+   * Name of the command (idempotency) table.
+   * @default - `<tableName>-commands` when `tableName` is set, else generated
+   */
+  readonly commandTableName?: string;
+  /**
    * Whether to create the snapshot table. Snapshots live in their own table so that stream
    * consumers never see them as events.
    * @default true
@@ -168,6 +174,8 @@ export class EventStore extends Construct implements IEventStore {
   public readonly indexedAttributes: string[];
   /** Retention of events, when a TTL is set. */
   public readonly ttl?: Duration;
+  /** Encryption, recovery and removal settings, which the service's other tables follow. @internal */
+  public readonly _tableDefaults: TableDefaults;
 
   constructor(scope: Construct, id: string, props: EventStoreProps = {}) {
     super(scope, id);
@@ -183,13 +191,8 @@ export class EventStore extends Construct implements IEventStore {
       });
     }
 
-    const shared: Partial<dynamodb.TableProps> = {
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      encryption: this.encryptionKey ? dynamodb.TableEncryption.CUSTOMER_MANAGED : dynamodb.TableEncryption.DEFAULT,
-      encryptionKey: this.encryptionKey,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: props.pointInTimeRecovery ?? true },
-      removalPolicy,
-    };
+    this._tableDefaults = { encryptionKey: this.encryptionKey, pointInTimeRecovery: props.pointInTimeRecovery ?? true, removalPolicy };
+    const shared = serviceTableProps(this._tableDefaults);
     const named = (suffix: string) => (props.tableName ? { tableName: `${props.tableName}${suffix}` } : {});
 
     this.ttl = props.ttl;
@@ -229,7 +232,7 @@ export class EventStore extends Construct implements IEventStore {
     }
     this.commandsTable = new dynamodb.Table(this, 'Commands', {
       ...shared,
-      ...named('-commands'),
+      ...(props.commandTableName ? { tableName: props.commandTableName } : named('-commands')),
       partitionKey: { name: 'commandId', type: dynamodb.AttributeType.STRING },
       // Command records only need to outlive the retries of a command; they expire after 30 days.
       timeToLiveAttribute: 'expiresAt',
@@ -277,6 +280,7 @@ export class EventStore extends Construct implements IEventStore {
 
 function validateEventStoreProps(props: EventStoreProps): void {
   validateTableName('eventStore.tableName', props.tableName, LONGEST_SUFFIX);
+  validateTableName('eventStore.commandTableName', props.commandTableName);
   if (props.encryption === EventStoreEncryption.DEFAULT && props.encryptionKey) {
     throw new Error(
       'eventStore.encryptionKey is only used with eventStore.encryption KMS, got encryption DEFAULT with a key: ' +
