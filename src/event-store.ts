@@ -4,7 +4,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct, IConstruct } from 'constructs';
-import { serviceTableProps, TableDefaults } from './private/tables';
+import { KEY_READ_ACTIONS, KEY_WRITE_ACTIONS, serviceTableProps, TableDefaults } from './private/tables';
 import { validateDurationRange, validateTableName, show } from './private/validation';
 
 /** How the event store's tables are encrypted at rest. */
@@ -243,8 +243,7 @@ export class EventStore extends Construct implements IEventStore {
     const grant = this.eventsTable.grant(grantee, 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem', 'dynamodb:Query', 'dynamodb:GetItem');
     this.commandsTable.grant(grantee, 'dynamodb:PutItem', 'dynamodb:GetItem');
     this.snapshotsTable?.grant(grantee, 'dynamodb:PutItem', 'dynamodb:Query');
-    // Exactly what DynamoDB asks of the caller's key permissions (no `kms:GenerateDataKey*`).
-    this.encryptionKey?.grant(grantee, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey');
+    this.encryptionKey?.grant(grantee, ...KEY_WRITE_ACTIONS);
     return grant;
   }
 
@@ -258,7 +257,14 @@ export class EventStore extends Construct implements IEventStore {
     if (!this.tableStreamArn) {
       throw new Error(`eventStore.streamEnabled is false: the event store ${this.node.path} has no stream to read`);
     }
-    return this.eventsTable.grantStreamRead(grantee);
+    // Scoped to this stream: aws-cdk-lib's grantStreamRead adds dynamodb:ListStreams on '*'.
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams'],
+      resourceArns: [this.tableStreamArn],
+    });
+    this.encryptionKey?.grant(grantee, ...KEY_READ_ACTIONS);
+    return grant;
   }
 
   public metricSuccessfulRequestLatency(operation: string, props?: cloudwatch.MetricOptions): cloudwatch.IMetric {

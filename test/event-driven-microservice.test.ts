@@ -35,7 +35,8 @@ describe('EventDrivenMicroservice outputs', () => {
   test('lists sources, patterns and monitoring features', () => {
     expect(service.eventSources).toEqual(['EventBridge: default bus, source=["test.source"]']);
     expect(service.patternsEnabled).toEqual([
-      'Event Sourcing', 'Optimistic Concurrency', 'Idempotent Commands', 'Snapshots (every 25 events)', 'Dead Letter Queues',
+      'Event Sourcing', 'Optimistic Concurrency', 'Idempotent Commands', 'Snapshots (every 25 events)',
+      'Domain Events (EventBridge Pipe)', 'Dead Letter Queues',
     ]);
     expect(service.monitoringFeatures).toEqual(['X-Ray Tracing', 'Structured JSON Logs', 'Embedded Metrics (EventDrivenMicroservice)']);
   });
@@ -50,8 +51,10 @@ describe('EventDrivenMicroservice outputs', () => {
   });
 
   test('the command handler can append and nothing more', () => {
-    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
-      .flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const policies = template.findResources('AWS::IAM::Policy');
+    const statements = Object.entries(policies)
+      .filter(([id]) => id.startsWith('SvcCommandHandlerRole'))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
     const actions = new Set(statements.flatMap((s: any) => [].concat(s.Action)));
     expect(actions).toEqual(new Set([
       'dynamodb:PutItem', 'dynamodb:ConditionCheckItem', 'dynamodb:Query', 'dynamodb:GetItem',
@@ -65,7 +68,8 @@ describe('EventDrivenMicroservice outputs', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       DeadLetterConfig: { TargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^SvcCommandHandlerDeadLetterQueue'), 'Arn'] } },
     });
-    expect(service.deadLetterQueues).toHaveLength(2);
+    // The command handler's, the EventBridge source's and the domain-event pipe's.
+    expect(service.deadLetterQueues).toHaveLength(3);
     template.hasResourceProperties('AWS::DynamoDB::Table', { Tags: Match.arrayWith([{ Key: 'service', Value: 'payment-service' }]) });
   });
 });

@@ -19,3 +19,8 @@ export function serviceTableProps(defaults: TableDefaults): Partial<dynamodb.Tab
     removalPolicy: defaults.removalPolicy,
   };
 }
+
+/** Key permissions to read items of a table encrypted with a customer-managed key. */
+export const KEY_READ_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey'];
+/** Key permissions to write items too: exactly what DynamoDB asks of the caller, no wildcards. */
+export const KEY_WRITE_ACTIONS = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'];
