@@ -87,9 +87,10 @@ export class ServiceApi extends Construct {
         if (props[field] !== undefined) throw new Error(`${field} applies to an API the construct creates, got ${props[field]} with an existing apiGateway`);
       }
     }
-    const api = props.restApi ?? this.createApi(props);
+    const created = props.restApi ? undefined : this.createApi(props);
+    const api: apigateway.IRestApi = props.restApi ?? created!;
     this.restApi = api;
-    if (api instanceof apigateway.RestApi) this.url = api.url;
+    this.url = created?.url;
 
     const methodOptions: apigateway.MethodOptions = {
       authorizationType: authorization === ApiAuthorization.IAM ? apigateway.AuthorizationType.IAM : apigateway.AuthorizationType.NONE,
