@@ -9,6 +9,7 @@ import { EventDrivenMicroservice } from '../src';
 function main(): void {
   const [examplePath, outdir = 'cdk.out'] = process.argv.slice(2);
   if (!examplePath) throw new Error('usage: summarize.ts <example.ts> [outdir]');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the example is chosen at run time
   const example = require(path.resolve(examplePath));
   const stackClasses = Object.values(example).filter(
     (value): value is new (scope: App, id: string) => Stack => typeof value === 'function' && value.prototype instanceof Stack,

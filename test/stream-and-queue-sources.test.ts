@@ -115,8 +115,11 @@ describe('EventSource.kinesis', () => {
     ({ template } = synth((scope) => {
       const stream = new kinesis.Stream(scope, 'Clicks', { streamName: 'clicks' });
       service = serviceWith(scope, EventSource.kinesis(stream, {
-        startingPosition: lambda.StartingPosition.TRIM_HORIZON, batchSize: 100, parallelizationFactor: 10,
-        maxBatchingWindow: Duration.seconds(5), maxRecordAge: Duration.hours(1),
+        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+        batchSize: 100,
+        parallelizationFactor: 10,
+        maxBatchingWindow: Duration.seconds(5),
+        maxRecordAge: Duration.hours(1),
       }));
     }));
   });
@@ -139,7 +142,9 @@ describe('EventSource.kinesis', () => {
   test('AT_TIMESTAMP with a timestamp', () => {
     const { template: t } = synth((scope) => {
       const stream = new kinesis.Stream(scope, 'Clicks');
-      serviceWith(scope, EventSource.kinesis(stream, { startingPosition: lambda.StartingPosition.AT_TIMESTAMP, startingPositionTimestamp: 1767225600 }));
+      serviceWith(scope, EventSource.kinesis(stream, {
+        startingPosition: lambda.StartingPosition.AT_TIMESTAMP, startingPositionTimestamp: 1767225600,
+      }));
     });
     t.hasResourceProperties('AWS::Lambda::EventSourceMapping', { StartingPosition: 'AT_TIMESTAMP', StartingPositionTimestamp: 1767225600 });
   });
@@ -158,7 +163,9 @@ describe('EventSource.kinesis', () => {
     const { template: t } = synth((scope) => {
       const stream = new kinesis.Stream(scope, 'Clicks');
       const mine = new sqs.Queue(scope, 'Mine');
-      serviceWith(scope, EventSource.kinesis(stream, { startingPosition: lambda.StartingPosition.LATEST, onFailure: new sources.SqsDlq(mine), retryAttempts: 7 }));
+      serviceWith(scope, EventSource.kinesis(stream, {
+        startingPosition: lambda.StartingPosition.LATEST, onFailure: new sources.SqsDlq(mine), retryAttempts: 7,
+      }));
     });
     t.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       MaximumRetryAttempts: 7,

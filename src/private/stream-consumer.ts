@@ -31,7 +31,9 @@ export interface EventStreamConsumer {
  * only (INSERT), in order per stream, partial batch responses, bisect, bounded retries and an
  * on-failure DLQ, a batching window that fits the consistency window, and a lag alarm.
  */
-export function consumeEventStream(scope: Construct, fn: lambda.Function, store: EventStore, options: EventStreamConsumerOptions): EventStreamConsumer {
+export function consumeEventStream(
+  scope: Construct, fn: lambda.Function, store: EventStore, options: EventStreamConsumerOptions,
+): EventStreamConsumer {
   if (!store.tableStreamArn) {
     throw new Error(`${options.prop} reads the event store's stream, got eventStore.streamEnabled false: turn the stream on`);
   }

@@ -4,8 +4,8 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { SqsSourceProps } from '../../event-source';
 import { EventSourceContext, SourceBinder, sourceProp } from '../event-source-context';
-import { describeResource } from '../naming';
 import { acknowledgeNag } from '../nag';
+import { describeResource } from '../naming';
 import { requireValue, validateDurationRange, validateIntegerRange } from '../validation';
 
 /** SQS's default visibility timeout, used when the queue does not set one. */
