@@ -4,7 +4,7 @@
  * against a baseline built in the same run with the same esbuild options from a minimal
  * handler that only imports `DynamoDBClient`. Figures only: nothing here asserts.
  *
- *   npx ts-node --project tsconfig.dev.json bench/bundles.ts [runs]
+ *   npx ts-node --project bench/tsconfig.json bench/bundles.ts [runs]
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
