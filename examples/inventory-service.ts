@@ -39,17 +39,31 @@ export class InventoryServiceStack extends Stack {
           parallelizationFactor: 10,
         }),
       ],
-      // The seed's Node.js 18 handler is not shipped; the built-in command handler runs instead.
+      // The seed's Node.js 18 handlers are not shipped; the built-in command and query handlers
+      // run instead, with the seed's sizing.
       commandHandler: {
         timeout: HANDLER_TIMEOUT,
         memorySize: 1024,
         reservedConcurrentExecutions: 100,
+      },
+      queryHandler: {
+        timeout: Duration.seconds(10),
+        memorySize: 512,
       },
       eventStore: {
         tableName: 'inventory-events',
         streamEnabled: true,
         ttl: Duration.days(90),
       },
+      cqrs: {
+        enabled: true,
+        commandTableName: 'inventory-commands',
+        queryTableName: 'inventory-projections',
+        projectionEnabled: true,
+        eventualConsistencyWindow: Duration.millis(500),
+      },
+      // The seed's queries are served over HTTP: POST /commands, GET /queries/{id}, IAM-signed.
+      apiGatewayEnabled: true,
     });
   }
 }

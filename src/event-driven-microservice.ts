@@ -240,9 +240,11 @@ export class EventDrivenMicroservice extends Construct {
       this.cqrsTables = new CqrsTables(this, 'Cqrs', { eventStore: store, queryTableName: readSide.queryTableName });
     }
     const environment = this.serviceEnvironment(props, replay);
-    const makeFunction = (fnId: string, options: Pick<ServiceFunctionOptions, 'prop' | 'handlerProps' | 'builtInHandler' | 'purpose' | 'deadLetterQueue'>) =>
+    // Every function gets a DLQ for failed asynchronous invocations (a replay or a user may invoke any of them so).
+    const makeFunction = (fnId: string, options: Pick<ServiceFunctionOptions, 'prop' | 'handlerProps' | 'builtInHandler' | 'purpose'>) =>
       createServiceFunction(this, fnId, {
         ...options,
+        deadLetterQueue: createDlq(this, `${fnId}DeadLetterQueue`),
         purpose: props.serviceDescription ? `${options.purpose} (${props.serviceDescription})` : options.purpose,
         environment,
         vpc: props.vpc,
@@ -256,7 +258,6 @@ export class EventDrivenMicroservice extends Construct {
       handlerProps: requireValue('commandHandler', props.commandHandler, 'HandlerProps; {} deploys the built-in command handler'),
       builtInHandler: 'command-handler',
       purpose: 'Command handler',
-      deadLetterQueue: createDlq(this, 'CommandHandlerDeadLetterQueue'),
     });
     store.grantAppend(this.commandHandler);
     this.sourceMappers = new SourceMappers(this, 'Sources', {

@@ -96,25 +96,25 @@ export class ServiceApi extends Construct {
       authorizationType: authorization === ApiAuthorization.IAM ? apigateway.AuthorizationType.IAM : apigateway.AuthorizationType.NONE,
     };
     const commandModel = new apigateway.Model(this, 'CommandModel', { restApi: api, contentType: 'application/json', schema: COMMAND_SCHEMA });
-    const bodyValidator = new apigateway.RequestValidator(this, 'BodyValidator', { restApi: api, validateRequestBody: true });
+    // One validator checks bodies against their model and the declared parameters on every route.
+    const validator = new apigateway.RequestValidator(this, 'Validator', { restApi: api, validateRequestBody: true, validateRequestParameters: true });
     api.root.addResource('commands').addMethod('POST', new apigateway.LambdaIntegration(props.commandHandler), {
       ...methodOptions,
       requestModels: { 'application/json': commandModel },
-      requestValidator: bodyValidator,
+      requestValidator: validator,
     });
     if (props.queryHandler) {
-      const paramsValidator = new apigateway.RequestValidator(this, 'ParamsValidator', { restApi: api, validateRequestParameters: true });
       const queries = api.root.addResource('queries');
       const integration = new apigateway.LambdaIntegration(props.queryHandler);
       queries.addMethod('GET', integration, {
         ...methodOptions,
         requestParameters: { 'method.request.querystring.limit': false, 'method.request.querystring.nextToken': false },
-        requestValidator: paramsValidator,
+        requestValidator: validator,
       });
       queries.addResource('{id}').addMethod('GET', integration, {
         ...methodOptions,
         requestParameters: { 'method.request.path.id': true },
-        requestValidator: paramsValidator,
+        requestValidator: validator,
       });
     }
     if (authorization === ApiAuthorization.IAM) {

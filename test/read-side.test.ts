@@ -71,7 +71,7 @@ describe('cqrs enabled with the built-in projector and query handler', () => {
   test('the query handler reads only the query table', () => {
     const actions = roleActions(template, 'SvcQueryHandlerRole');
     expect(actions).toEqual(new Set(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'kms:Decrypt', 'kms:DescribeKey',
-      'logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords']));
+      'logs:CreateLogStream', 'logs:PutLogEvents', 'sqs:SendMessage', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords']));
     const statements = Object.entries(template.findResources('AWS::IAM::Policy'))
       .filter(([id]) => id.startsWith('SvcQueryHandlerRole'))
       .flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
