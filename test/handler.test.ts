@@ -33,7 +33,7 @@ describe('handler factory defaults (built-in command handler)', () => {
     expect(role.Properties.ManagedPolicyArns).toBeUndefined();
     const statements = Object.values(template.findResources('AWS::IAM::Policy'))
       .flatMap((p) => p.Properties.PolicyDocument.Statement);
-    const logStatement = statements.find((s: any) => [].concat(s.Action).includes('logs:PutLogEvents'));
+    const logStatement = statements.find((s: any) => ([] as string[]).concat(s.Action).includes('logs:PutLogEvents'));
     expect(logStatement.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^SvcCommandHandlerLogs/), 'Arn'] });
   });
 

@@ -127,10 +127,14 @@ async function processQueue(rt: Runtime, batch: SourceBatch, tally: Tally): Prom
 
 /** Kinesis / DynamoDB Streams: in order; report the first failure and stop there. */
 async function processStream(rt: Runtime, batch: SourceBatch, tally: Tally): Promise<SQSBatchResponse> {
-  for (const record of batch.records) {
+  for (const [index, record] of batch.records.entries()) {
     try {
       await runCommand(rt, batch, record, tally);
-    } catch {
+    } catch (error) {
+      // A failure at the head of the batch is thrown: Lambda then bisects the batch, so a poison
+      // record ends up alone and only it reaches the on-failure destination. Reporting it would
+      // retry (and finally discard) the same batch, good records after it included.
+      if (index === 0) throw error;
       return { batchItemFailures: [{ itemIdentifier: record.itemIdentifier }] };
     }
   }

@@ -135,8 +135,12 @@ function dynamoDbRecord(record: DynamoDBRecord): SourceRecord {
   return {
     itemIdentifier: sequenceNumber,
     envelope: () => {
-      const image = record.dynamodb?.NewImage ?? record.dynamodb?.Keys;
-      if (!image) throw new InvalidCommandError(`DynamoDB stream record ${sequenceNumber} has no NewImage (set the stream view type to NEW_IMAGE)`);
+      // A REMOVE carries only OldImage (with NEW_AND_OLD_IMAGES); keys alone are never a command.
+      const image = record.dynamodb?.NewImage ?? record.dynamodb?.OldImage;
+      if (!image) {
+        throw new InvalidCommandError(`DynamoDB stream record ${sequenceNumber} (${record.eventName}) has no item image: ` +
+          'give the source table a NEW_IMAGE or NEW_AND_OLD_IMAGES stream');
+      }
       let document: JsonObject;
       try {
         document = unmarshall(image as unknown as Record<string, AttributeValue>);
