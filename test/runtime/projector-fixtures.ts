@@ -6,6 +6,7 @@
  * DynamoDB Streams JSON calls. moto routes a request by the SigV4 credential scope (the real
  * API signs as `dynamodb` too) plus the `X-Amz-Target`; it does not check signatures.
  */
+import { execFile } from 'node:child_process';
 import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 
@@ -91,4 +92,17 @@ export function queryRequest(path: string, query?: Record<string, string>, metho
     isBase64Encoded: false,
     body: null,
   };
+}
+
+/** Run a bundled handler on `event` in a fresh Node.js process (a cold function); its logs are dropped. */
+export function invokeBundle(path: string, event: unknown): Promise<any> {
+  const script = `require(${JSON.stringify(path)}).handler(JSON.parse(process.argv[1]), { awsRequestId: 'bundle-test' })`
+    + '.then(r => process.stdout.write("\\nRESULT " + JSON.stringify(r) + "\\n"), e => { console.error(e); process.exit(1); });';
+  return new Promise((resolveResult, reject) => {
+    execFile(process.execPath, ['-e', script, JSON.stringify(event)], { env: process.env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const line = stdout.split('\n').find(l => l.startsWith('RESULT '));
+      if (error || !line) reject(new Error(`bundled handler failed: ${error?.message ?? 'no result'}\n${stderr}`));
+      else resolveResult(JSON.parse(line.slice('RESULT '.length)));
+    });
+  });
 }
