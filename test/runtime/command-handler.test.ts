@@ -6,11 +6,12 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { startEmulator, stopEmulator } from './emulator';
 import {
   apiGatewayEvent, captureOutput, dynamoDbStreamRecord, eventBridgeEvent, jsonLines, kinesisRecord, lambdaContext,
   snsEvent, snsNotification, sqsRecord,
 } from './fixtures';
-import { startMoto, type Moto } from './moto';
+import type { Moto } from './moto';
 import { createEventStoreTables, emulatorClient, handlerEnvironment, scanAll, storeConfig, type EventStoreTables } from './tables';
 import { handler } from '../../lambda-templates/command-handler';
 import { parseCommandEnvelope } from '../../lambda-templates/shared/envelope';
@@ -24,26 +25,13 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{1
 
 let moto: Moto;
 let ddb: DynamoDBClient;
-const savedEnv = { ...process.env };
 
 beforeAll(async () => {
-  moto = await startMoto();
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL: moto.endpoint,
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_REGION: 'us-east-1',
-    POWERTOOLS_SERVICE_NAME: 'test-service',
-    POWERTOOLS_METRICS_NAMESPACE: 'TestService',
-    POWERTOOLS_LOG_LEVEL: 'INFO',
-  });
-  ddb = emulatorClient(moto.endpoint);
+  ({ moto, ddb } = await startEmulator());
 });
 
 afterAll(async () => {
-  ddb?.destroy();
-  await moto?.stop();
-  process.env = savedEnv;
+  await stopEmulator();
 });
 
 interface StoreOptions extends Partial<EventStoreClientOptions> {

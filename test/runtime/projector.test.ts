@@ -7,10 +7,11 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { startEmulator, stopEmulator } from './emulator';
 import { captureOutput, jsonLines } from './fixtures';
-import { startMoto, type Moto } from './moto';
+import type { Moto } from './moto';
 import { createQueryTable, invokeBundle, queryRequest, readStreamRecords, shuffled } from './projector-fixtures';
-import { createEventStoreTables, emulatorClient, scanAll, storeConfig, type EventStoreTables } from './tables';
+import { createEventStoreTables, scanAll, storeConfig, type EventStoreTables } from './tables';
 import { handler as projector } from '../../lambda-templates/projector';
 import { clearProjectionCache } from '../../lambda-templates/projector/projection-store';
 import { handler as queryHandler } from '../../lambda-templates/query-handler';
@@ -24,28 +25,14 @@ type Data = Record<string, unknown>;
 
 let moto: Moto;
 let ddb: DynamoDBClient;
-const savedEnv = { ...process.env };
 
 beforeAll(async () => {
-  moto = await startMoto();
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL: moto.endpoint,
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_REGION: 'us-east-1',
-    SERVICE_NAME: 'test-service',
-    POWERTOOLS_SERVICE_NAME: 'test-service',
-    POWERTOOLS_METRICS_NAMESPACE: 'TestService',
-    POWERTOOLS_LOG_LEVEL: 'INFO',
-  });
-  ddb = emulatorClient(moto.endpoint);
+  ({ moto, ddb } = await startEmulator());
 });
 
 afterAll(async () => {
-  ddb?.destroy();
   readModelClient().destroy();
-  await moto?.stop();
-  process.env = savedEnv;
+  await stopEmulator();
 });
 
 interface World {

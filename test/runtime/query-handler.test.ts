@@ -4,17 +4,14 @@
  * It runs with the query table only: no event store in its environment.
  */
 import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { startEmulator, stopEmulator } from './emulator';
 import { captureOutput } from './fixtures';
-import { startMoto, type Moto } from './moto';
 import { createQueryTable, queryRequest } from './projector-fixtures';
-import { emulatorClient } from './tables';
 import { handler } from '../../lambda-templates/query-handler';
 import { projectionToItem, readModelClient, type Projection } from '../../lambda-templates/shared/read-model';
 
-let moto: Moto;
 let ddb: DynamoDBClient;
 let table: string;
-const savedEnv = { ...process.env };
 const projections: Projection[] = Array.from({ length: 60 }, (_, i) => ({
   id: `Order#${i}`,
   version: i + 1,
@@ -23,28 +20,16 @@ const projections: Projection[] = Array.from({ length: 60 }, (_, i) => ({
 }));
 
 beforeAll(async () => {
-  moto = await startMoto();
+  ({ ddb } = await startEmulator());
   for (const name of ['EVENT_STORE_TABLE', 'COMMAND_TABLE', 'SNAPSHOT_TABLE']) delete process.env[name];
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL: moto.endpoint,
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_REGION: 'us-east-1',
-    SERVICE_NAME: 'test-service',
-    POWERTOOLS_SERVICE_NAME: 'test-service',
-    POWERTOOLS_LOG_LEVEL: 'INFO',
-  });
-  ddb = emulatorClient(moto.endpoint);
   table = await createQueryTable(ddb, 'query');
   process.env.QUERY_TABLE = table;
   for (const p of projections) await ddb.send(new PutItemCommand({ TableName: table, Item: projectionToItem(p) }));
 });
 
 afterAll(async () => {
-  ddb?.destroy();
   readModelClient().destroy();
-  await moto?.stop();
-  process.env = savedEnv;
+  await stopEmulator();
 });
 
 async function get(path: string, query?: Record<string, string>, method = 'GET') {

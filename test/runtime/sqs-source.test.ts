@@ -4,10 +4,11 @@
  * serves the queues and the event store; `lambda-pollers.ts` plays Lambda's SQS poller.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { startEmulator, stopEmulator } from './emulator';
 import { captureOutput, jsonLines } from './fixtures';
 import { AwsJsonClient, pollSqsOnce, SQS, type Handler, type SqsPoll } from './lambda-pollers';
-import { startMoto, type Moto } from './moto';
-import { createEventStoreTables, emulatorClient, handlerEnvironment, scanAll, type EventStoreTables } from './tables';
+import type { Moto } from './moto';
+import { createEventStoreTables, handlerEnvironment, scanAll, type EventStoreTables } from './tables';
 import { handler } from '../../lambda-templates/command-handler';
 
 const MAX_RECEIVE_COUNT = 3;
@@ -15,27 +16,14 @@ const MAX_RECEIVE_COUNT = 3;
 let moto: Moto;
 let ddb: DynamoDBClient;
 let sqs: AwsJsonClient;
-const savedEnv = { ...process.env };
 
 beforeAll(async () => {
-  moto = await startMoto();
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL: moto.endpoint,
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_REGION: 'us-east-1',
-    POWERTOOLS_SERVICE_NAME: 'test-service',
-    POWERTOOLS_METRICS_NAMESPACE: 'TestService',
-    POWERTOOLS_LOG_LEVEL: 'INFO',
-  });
-  ddb = emulatorClient(moto.endpoint);
+  ({ moto, ddb } = await startEmulator());
   sqs = new AwsJsonClient(moto.endpoint, SQS);
 });
 
 afterAll(async () => {
-  ddb?.destroy();
-  await moto?.stop();
-  process.env = savedEnv;
+  await stopEmulator();
 });
 
 let sequence = 0;

@@ -11,13 +11,14 @@
  */
 import { CreateTableCommand, DescribeTableCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
+import { startEmulator, stopEmulator } from './emulator';
 import { captureOutput, jsonLines } from './fixtures';
 import {
   AwsJsonClient, DYNAMODB_STREAMS, dynamoDbShardReader, KINESIS, kinesisShardReader, pollShard,
   type Handler, type ShardReader, type StreamPollResult,
 } from './lambda-pollers';
-import { startMoto, type Moto } from './moto';
-import { createEventStoreTables, emulatorClient, handlerEnvironment, scanAll, type EventStoreTables } from './tables';
+import type { Moto } from './moto';
+import { createEventStoreTables, handlerEnvironment, scanAll, type EventStoreTables } from './tables';
 import { handler } from '../../lambda-templates/command-handler';
 
 const RETRY_ATTEMPTS = 3;
@@ -26,26 +27,13 @@ const GOOD = [0, 1, 2, 3, 5, 6, 7, 8, 9];
 
 let moto: Moto;
 let ddb: DynamoDBClient;
-const savedEnv = { ...process.env };
 
 beforeAll(async () => {
-  moto = await startMoto();
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL: moto.endpoint,
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_REGION: 'us-east-1',
-    POWERTOOLS_SERVICE_NAME: 'test-service',
-    POWERTOOLS_METRICS_NAMESPACE: 'TestService',
-    POWERTOOLS_LOG_LEVEL: 'INFO',
-  });
-  ddb = emulatorClient(moto.endpoint);
+  ({ moto, ddb } = await startEmulator());
 });
 
 afterAll(async () => {
-  ddb?.destroy();
-  await moto?.stop();
-  process.env = savedEnv;
+  await stopEmulator();
 });
 
 /** The 10 commands of `label`'s aggregate; the one at POISON_INDEX has no streamId. */
