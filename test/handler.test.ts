@@ -6,8 +6,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { EventDrivenMicroservice, HandlerProps } from '../src';
 import { minimalServiceProps, newStack, synth } from './util';
 
+/** A service whose only function is the command handler (no domain-event pipe and its role). */
 function serviceWith(commandHandler: HandlerProps) {
-  return synth((scope) => new EventDrivenMicroservice(scope, 'Svc', minimalServiceProps({ commandHandler })));
+  return synth((scope) => new EventDrivenMicroservice(scope, 'Svc', minimalServiceProps({ commandHandler, domainEvents: { enabled: false } })));
 }
 
 describe('handler factory defaults (built-in command handler)', () => {

@@ -45,7 +45,8 @@ describe('EventSource.sqs on a queue of the same stack', () => {
       QueueName: 'work',
       RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^SvcSourcesSource0DeadLetterQueue'), 'Arn'] }, maxReceiveCount: 5 },
     });
-    expect(service.deadLetterQueues).toHaveLength(2);
+    // The command handler's, the queue's and the domain-event pipe's.
+    expect(service.deadLetterQueues).toHaveLength(3);
     expect(service.eventSources).toEqual(['SQS: queue work (batch 25, window 20 seconds, DLQ after 5 receives)']);
   });
 });
