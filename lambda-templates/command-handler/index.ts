@@ -11,13 +11,14 @@
  * - EventBridge / SNS / direct: throw on failure, so Lambda's async retries and DLQ apply.
  * Malformed records are failures like any other: they reach the DLQ, never vanish.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyResult, Context, SQSBatchResponse } from 'aws-lambda';
 import type { CommandEnvelope } from '../shared/envelope';
 import { isCommandError } from '../shared/errors';
 import type { AppendResult } from '../shared/event-items';
 import { EventStoreClient } from '../shared/event-store-client';
+import { createLogger, createMetrics } from '../shared/powertools';
 import { recordsOf, type SourceBatch, type SourceRecord } from '../shared/sources';
 
 type Tally = Record<'CommandsAccepted' | 'EventsAppended' | 'VersionConflicts' | 'CommandsRejected' | 'DuplicateCommands' | 'CommandsFailed', number>;
@@ -33,10 +34,8 @@ let runtime: Runtime | undefined;
 /** Created on first use, so the environment is read when the function runs. */
 function getRuntime(): Runtime {
   if (!runtime) {
-    const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? process.env.SERVICE_NAME;
-    const logger = new Logger({ serviceName });
-    const metrics = new Metrics({ serviceName, namespace: process.env.POWERTOOLS_METRICS_NAMESPACE });
-    runtime = { logger, metrics, store: new EventStoreClient({ logger }) };
+    const logger = createLogger();
+    runtime = { logger, metrics: createMetrics(), store: new EventStoreClient({ logger }) };
   }
   return runtime;
 }

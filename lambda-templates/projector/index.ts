@@ -7,12 +7,13 @@
  * Lambda retries from the lowest reported record, so later records of other streams come back;
  * they are then skipped as duplicates, which is why the version check matters.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import { projectStream, type StreamOutcome } from './project-stream';
 import { ProjectionStore } from './projection-store';
 import { parseBatch, type StreamWork } from './stream-records';
+import { createLogger, createMetrics } from '../shared/powertools';
 import { queryTableFromEnv, readModelClient } from '../shared/read-model';
 
 /** Streams projected at once: requests overlap, one stream's writes stay sequential. */
@@ -28,11 +29,7 @@ let runtime: Runtime | undefined;
 /** Created on first use, so the environment is read when the function runs. */
 function getRuntime(): Runtime {
   if (!runtime) {
-    const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? process.env.SERVICE_NAME;
-    runtime = {
-      logger: new Logger({ serviceName }),
-      metrics: new Metrics({ serviceName, namespace: process.env.POWERTOOLS_METRICS_NAMESPACE }),
-    };
+    runtime = { logger: createLogger(), metrics: createMetrics() };
   }
   return runtime;
 }

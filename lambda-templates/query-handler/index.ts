@@ -7,8 +7,9 @@
  *   → 400; anything else → 500 with a request id, never a stack trace.
  * - Direct invocation: `{ id }` → the projection or null; `{ limit?, nextToken? }` → a page.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { createLogger } from '../shared/powertools';
 import {
   getProjection, InvalidQueryError, parsePageSize, queryTableFromEnv, readModelClient, scanProjections,
   type Projection, type ProjectionPage,
@@ -19,7 +20,7 @@ type Query = { readonly kind: 'get'; readonly id: string } | { readonly kind: 'l
 let logger: Logger | undefined;
 
 function getLogger(): Logger {
-  return (logger ??= new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? process.env.SERVICE_NAME }));
+  return (logger ??= createLogger());
 }
 
 export async function handler(event: unknown, context?: Context): Promise<APIGatewayProxyResult | Projection | ProjectionPage | null> {
