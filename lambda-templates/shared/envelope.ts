@@ -34,6 +34,7 @@ export interface CommandEnvelope {
 /** Values a source supplies when the envelope leaves them out. */
 export interface EnvelopeDefaults {
   readonly commandId?: string;
+  readonly streamId?: string;
   readonly type?: string;
 }
 
@@ -73,7 +74,7 @@ export function parseCommandEnvelope(input: unknown, defaults: EnvelopeDefaults 
 
   return {
     commandId: requireId(commandId, 'commandId'),
-    streamId: requireId(envelope.streamId, 'streamId'),
+    streamId: requireId(envelope.streamId ?? defaults.streamId, 'streamId'),
     type: type as string | undefined,
     expectedVersion,
     metadata,

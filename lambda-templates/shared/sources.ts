@@ -147,9 +147,25 @@ function dynamoDbRecord(record: DynamoDBRecord): SourceRecord {
       } catch (e) {
         throw new InvalidCommandError(`DynamoDB stream record ${sequenceNumber} cannot be read: ${(e as Error).message}`);
       }
-      return parseCommandEnvelope(documentAsData(document), { commandId: record.eventID, type: record.eventName });
+      return parseCommandEnvelope(documentAsData(document), {
+        commandId: record.eventID,
+        type: record.eventName,
+        streamId: changedItemStreamId(record),
+      });
     },
   };
+}
+
+/**
+ * A changed item that names no `streamId` is an event of its own item's stream: `<table>#<key>=<value>`
+ * (keys in name order, joined by '&'), so a table's changes become each item's history.
+ */
+function changedItemStreamId(record: DynamoDBRecord): string | undefined {
+  const keys = record.dynamodb?.Keys;
+  if (!keys) return undefined;
+  const table = /:table\/([^/]+)/.exec(record.eventSourceARN ?? '')?.[1] ?? 'table';
+  const values = unmarshall(keys as unknown as Record<string, AttributeValue>);
+  return `${table}#${Object.keys(values).sort().map((k) => `${k}=${String(values[k])}`).join('&')}`;
 }
 
 /** An envelope whose data is the whole document, and whose other fields come from it when present. */

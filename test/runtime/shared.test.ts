@@ -250,6 +250,17 @@ describe('sources', () => {
     });
   });
 
+  test('DynamoDB Streams: a changed item without a streamId is an event of its own item', () => {
+    const keys = { sku: { S: 'A1' }, region: { S: 'eu' } };
+    const record = dynamoDbStreamRecord('8', { ...keys, qty: { N: '5' } }) as Record<string, any>;
+    const change = { ...record, eventName: 'MODIFY', dynamodb: { ...record.dynamodb, Keys: keys } };
+    expect(recordsOf({ Records: [change] }).records[0].envelope()).toMatchObject({
+      commandId: 'ddb-8', streamId: 'other#region=eu&sku=A1', events: [{ type: 'MODIFY', data: { sku: 'A1', region: 'eu', qty: 5 } }],
+    });
+    const removed = { ...change, eventName: 'REMOVE', dynamodb: { SequenceNumber: '9', Keys: keys } };
+    expect(() => recordsOf({ Records: [removed] }).records[0].envelope()).toThrow(/has no item image: give the source table a NEW_IMAGE or NEW_AND_OLD_IMAGES stream/);
+  });
+
   test('direct invocation: the payload is the envelope', () => {
     const batch = recordsOf({ commandId: 'd-1', ...command });
     expect(batch.kind).toBe('direct');

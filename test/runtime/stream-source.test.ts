@@ -4,7 +4,7 @@
  * the streams and the event store; `lambda-pollers.ts` plays Lambda's stream poller.
  *
  * Each source carries 10 commands for one aggregate, in order; record #5 (index 4) is poison
- * (no streamId). The handler must apply records 0-3, report record 4 as the checkpoint and apply
+ * (a negative expectedVersion). The handler must apply records 0-3, report record 4 as the checkpoint and apply
  * nothing after it in that invocation; at the head of a batch it makes the handler throw, so Lambda
  * bisects until it is alone; once its retries are spent only record 4 is discarded, and records 5-9
  * are applied, each exactly once and in order.
@@ -36,11 +36,13 @@ afterAll(async () => {
   await stopEmulator();
 });
 
-/** The 10 commands of `label`'s aggregate; the one at POISON_INDEX has no streamId. */
+/** The 10 commands of `label`'s aggregate; the one at POISON_INDEX is malformed. */
 function commands(label: string): Record<string, unknown>[] {
   return Array.from({ length: 10 }, (_, index) => ({
     commandId: `${label}-cmd-${index}`,
-    ...(index === POISON_INDEX ? {} : { streamId: `${label}-order-1` }),
+    streamId: `${label}-order-1`,
+    // An expectedVersion below 0 is malformed: this record can never succeed.
+    ...(index === POISON_INDEX ? { expectedVersion: -1 } : {}),
     type: 'ItemAdded',
     index,
   }));
