@@ -19,11 +19,8 @@ export interface EventStreamConsumerOptions {
 }
 
 export interface EventStreamConsumer {
-  readonly deadLetterQueue?: sqs.IQueue;
   /** Alarms when the consumer's iterator age exceeds the consistency window. */
   readonly lagAlarm: cloudwatch.Alarm;
-  /** The batching window chosen to meet the consistency window (undefined = none). */
-  readonly maxBatchingWindow?: Duration;
 }
 
 /**
@@ -59,7 +56,7 @@ export function consumeEventStream(
     evaluationPeriods: 1,
     treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
   });
-  return { deadLetterQueue, lagAlarm, maxBatchingWindow };
+  return { lagAlarm };
 }
 
 /**
